@@ -1,0 +1,280 @@
+//! The dispatcher: turns each event into signed POSTs to the webhooks that want it, on the engine's
+//! runtime, with bounded concurrency, retries and an attempt log.
+
+mod log;
+mod retry;
+
+pub use log::{Attempt, AttemptLog, Outcome};
+pub use retry::{parse_retry_after, should_retry, RetryPolicy, Verdict};
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use parking_lot::{Condvar, Mutex};
+use serde::Serialize;
+use tokio::sync::{mpsc, Semaphore};
+
+use crate::config::Config;
+use crate::events::Event;
+use crate::ids;
+use crate::registry::Webhook;
+use crate::runtime::runtime;
+
+/// The `user-agent` of every delivery.
+pub const USER_AGENT: &str = concat!("synapse-webhooks/", env!("CARGO_PKG_VERSION"));
+
+/// Counters of the dispatcher's work since the engine started.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Stats {
+    /// Events recorded.
+    pub events_emitted: u64,
+    /// Deliveries queued (one per matching webhook per event).
+    pub deliveries_queued: u64,
+    /// Deliveries that got a 2xx.
+    pub succeeded: u64,
+    /// Deliveries that ended without a 2xx.
+    pub failed: u64,
+    /// Attempts that failed and were scheduled again.
+    pub retried: u64,
+    /// Deliveries refused because `max_pending` were already pending.
+    pub dropped: u64,
+    /// Deliveries queued, in flight or waiting for a retry now.
+    pub pending: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    events_emitted: AtomicU64,
+    deliveries_queued: AtomicU64,
+    succeeded: AtomicU64,
+    failed: AtomicU64,
+    retried: AtomicU64,
+    dropped: AtomicU64,
+}
+
+/// The count of unfinished deliveries, with a way to wait for it to reach zero.
+#[derive(Default)]
+struct Pending {
+    count: AtomicUsize,
+    lock: Mutex<()>,
+    idle: Condvar,
+}
+
+impl Pending {
+    /// Reserves `n` places if that keeps the count within `max`.
+    fn try_add(&self, n: usize, max: usize) -> bool {
+        self.count.fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| (c + n <= max).then_some(c + n)).is_ok()
+    }
+
+    fn done(&self) {
+        if self.count.fetch_sub(1, Ordering::AcqRel) == 1 {
+            // Taking the lock orders this wake-up after a waiter's check of the count, so none is lost.
+            let _guard = self.lock.lock();
+            self.idle.notify_all();
+        }
+    }
+
+    fn wait(&self, timeout: Duration) -> usize {
+        let deadline = Instant::now() + timeout;
+        let mut guard = self.lock.lock();
+        loop {
+            let left = self.count.load(Ordering::Acquire);
+            if left == 0 || self.idle.wait_until(&mut guard, deadline).timed_out() {
+                return self.count.load(Ordering::Acquire);
+            }
+        }
+    }
+}
+
+struct Job {
+    event: Arc<Event>,
+    targets: Vec<Arc<Webhook>>,
+}
+
+struct Shared {
+    client: reqwest::Client,
+    policy: RetryPolicy,
+    in_flight: Semaphore,
+    max_pending: usize,
+    pending: Pending,
+    counters: Counters,
+    log: AttemptLog,
+}
+
+/// Queues deliveries without blocking and runs them on the engine's runtime.
+pub struct Dispatcher {
+    queue: mpsc::UnboundedSender<Job>,
+    shared: Arc<Shared>,
+}
+
+impl Dispatcher {
+    /// A dispatcher with one pooled keep-alive HTTP client, its worker started on the runtime.
+    pub fn new(config: &Config) -> Self {
+        let client = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            // A redirect would send a signed payload somewhere the user did not register.
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build()
+            .expect("the HTTP client builds");
+        let shared = Arc::new(Shared {
+            client,
+            policy: config.retry.clone(),
+            in_flight: Semaphore::new(config.max_in_flight.max(1)),
+            max_pending: config.max_pending,
+            pending: Pending::default(),
+            counters: Counters::default(),
+            log: AttemptLog::new(config.attempt_log),
+        });
+        let (queue, jobs) = mpsc::unbounded_channel();
+        runtime().spawn(run_queue(shared.clone(), jobs));
+        Dispatcher { queue, shared }
+    }
+
+    /// Queues one delivery of `event` per webhook in `hooks` that subscribes to it, and returns at
+    /// once. Called on the caller's thread: no I/O, no await, one allocation when anything matches.
+    pub fn dispatch(&self, event: Arc<Event>, hooks: &[Arc<Webhook>]) {
+        let c = &self.shared.counters;
+        c.events_emitted.fetch_add(1, Ordering::Relaxed);
+        // An empty Vec does not allocate: an event nobody subscribes to costs no allocation here.
+        let targets: Vec<Arc<Webhook>> = hooks.iter().filter(|h| h.mask.contains(event.event)).cloned().collect();
+        if targets.is_empty() {
+            return;
+        }
+        let n = targets.len();
+        if !self.shared.pending.try_add(n, self.shared.max_pending) {
+            c.dropped.fetch_add(n as u64, Ordering::Relaxed);
+            return;
+        }
+        c.deliveries_queued.fetch_add(n as u64, Ordering::Relaxed);
+        if self.queue.send(Job { event, targets }).is_err() {
+            // Only when the runtime is shutting down: give the places back so flush does not wait.
+            (0..n).for_each(|_| self.shared.pending.done());
+        }
+    }
+
+    /// Waits up to `timeout` for every pending delivery to finish; returns how many remain.
+    pub fn flush(&self, timeout: Duration) -> usize {
+        self.shared.pending.wait(timeout)
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> Stats {
+        let c = &self.shared.counters;
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        Stats {
+            events_emitted: get(&c.events_emitted),
+            deliveries_queued: get(&c.deliveries_queued),
+            succeeded: get(&c.succeeded),
+            failed: get(&c.failed),
+            retried: get(&c.retried),
+            dropped: get(&c.dropped),
+            pending: self.shared.pending.count.load(Ordering::Relaxed) as u64,
+        }
+    }
+
+    /// The attempt log.
+    pub fn log(&self) -> &AttemptLog {
+        &self.shared.log
+    }
+}
+
+async fn run_queue(shared: Arc<Shared>, mut jobs: mpsc::UnboundedReceiver<Job>) {
+    while let Some(Job { event, targets }) = jobs.recv().await {
+        // Serialised once per event, shared by every target and every retry.
+        let body = Bytes::from(event.payload());
+        for hook in targets {
+            tokio::spawn(deliver(shared.clone(), event.clone(), body.clone(), hook));
+        }
+    }
+}
+
+async fn deliver(shared: Arc<Shared>, event: Arc<Event>, body: Bytes, hook: Arc<Webhook>) {
+    let c = &shared.counters;
+    for attempt in 1..=shared.policy.max_attempts() {
+        if hook.is_deleted() {
+            break;
+        }
+        let (status, retry_after, error, started_ms, latency) = {
+            // Permits are held for the request only, never across a backoff wait.
+            let _all = shared.in_flight.acquire().await.expect("never closed");
+            let _endpoint = hook.gate.acquire().await.expect("never closed");
+            let started_ms = ids::now_ms();
+            let started = Instant::now();
+            let result = send(&shared, &event, &body, &hook).await;
+            let latency = started.elapsed();
+            match result {
+                Ok((status, retry_after)) => (Some(status), retry_after, None, started_ms, latency),
+                Err(e) => (None, None, Some(describe(&e)), started_ms, latency),
+            }
+        };
+        let verdict = shared.policy.judge(attempt, status, retry_after);
+        let (outcome, next) = match &verdict {
+            Verdict::Delivered => (Outcome::Succeeded, None),
+            Verdict::GiveUp => (Outcome::Failed, None),
+            Verdict::Retry(wait) => (Outcome::Retrying, Some(*wait)),
+        };
+        shared.log.record(Attempt {
+            webhook_id: hook.webhook_id.clone(),
+            event_id: event.event_id.clone(),
+            event: event.event.as_str().to_string(),
+            attempt,
+            timestamp: started_ms,
+            status_code: status,
+            error,
+            latency_ms: latency.as_secs_f64() * 1000.0,
+            next_retry_at: next.map(|w| ids::now_ms() + w.as_millis() as i64),
+            outcome,
+        });
+        match verdict {
+            Verdict::Delivered => {
+                c.succeeded.fetch_add(1, Ordering::Relaxed);
+                return shared.pending.done();
+            }
+            Verdict::GiveUp => break,
+            Verdict::Retry(wait) => {
+                c.retried.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+    c.failed.fetch_add(1, Ordering::Relaxed);
+    shared.pending.done();
+}
+
+/// One signed POST. Returns the status and any `Retry-After`.
+async fn send(
+    shared: &Shared,
+    event: &Event,
+    body: &Bytes,
+    hook: &Webhook,
+) -> reqwest::Result<(u16, Option<Duration>)> {
+    let timestamp = ids::now_ms() / 1000;
+    let signature = hook.signature(&event.event_id, timestamp, body);
+    let response = shared
+        .client
+        .post(hook.url.clone())
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header("webhook-id", &event.event_id)
+        .header("webhook-timestamp", timestamp)
+        .header("webhook-signature", signature)
+        .timeout(shared.policy.attempt_timeout)
+        .body(body.clone())
+        .send()
+        .await?;
+    let retry_after =
+        response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+    Ok((response.status().as_u16(), retry_after))
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timeout".to_string()
+    } else if e.is_connect() {
+        format!("connection failed: {}", std::error::Error::source(e).map_or(e.to_string(), |s| s.to_string()))
+    } else {
+        e.to_string()
+    }
+}
