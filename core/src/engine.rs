@@ -93,7 +93,7 @@ impl Engine {
             timestamp: ids::now_ms(),
         });
         self.store.push(event.clone());
-        self.dispatcher.dispatch(event.clone(), &self.registry.snapshot());
+        self.dispatcher.dispatch(event.clone(), self.registry.snapshot());
         event
     }
 

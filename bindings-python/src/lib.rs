@@ -1,0 +1,27 @@
+//! `synapse._synapse`: the native face of the Synapse engine for Python. Every rule lives in
+//! `synapse-core`; this crate converts arguments, results and errors, and releases the GIL around
+//! anything that waits.
+
+mod cells;
+mod convert;
+mod error;
+
+use pyo3::prelude::*;
+
+/// Kills live cells and waits for pending deliveries (up to the exit flush timeout); registered
+/// with `atexit` by `synapse/__init__.py`. Returns how many deliveries remain.
+#[pyfunction]
+fn _shutdown(py: Python<'_>) -> PyResult<usize> {
+    let engine = synapse_core::Engine::global().map_err(error::to_py)?;
+    Ok(py.detach(|| engine.shutdown()))
+}
+
+#[pymodule]
+fn _synapse(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<cells::Cell>()?;
+    m.add_class::<cells::Execution>()?;
+    m.add_class::<cells::Snapshot>()?;
+    m.add_function(wrap_pyfunction!(_shutdown, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
