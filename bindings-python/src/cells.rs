@@ -43,12 +43,12 @@ pub struct Execution {
 impl Execution {
     fn __repr__(&self) -> String {
         format!(
-            "Execution(execution_id={:?}, exit_code={}, latency_ms={:.2}, timed_out={}, stdout={:?})",
-            self.execution_id,
+            "Execution(execution_id={}, exit_code={}, latency_ms={:.2}, timed_out={}, stdout={})",
+            py_str(&self.execution_id),
             self.exit_code,
             self.latency_ms,
             if self.timed_out { "True" } else { "False" },
-            self.stdout,
+            py_str(&self.stdout),
         )
     }
 }
@@ -63,8 +63,13 @@ pub struct Snapshot {
 #[pymethods]
 impl Snapshot {
     fn __repr__(&self) -> String {
-        format!("Snapshot(snapshot_id={:?})", self.snapshot_id)
+        format!("Snapshot(snapshot_id={})", py_str(&self.snapshot_id))
     }
+}
+
+/// A string quoted as Python's `repr` would, for the common case.
+fn py_str(s: &str) -> String {
+    format!("'{}'", s.escape_default().to_string().replace("\\\"", "\""))
 }
 
 fn create(
@@ -182,7 +187,12 @@ impl Cell {
     }
 
     fn __repr__(&self) -> String {
-        format!("Cell(cell_id={:?}, template={:?}, state={:?})", self.inner.id(), self.template(), self.state())
+        format!(
+            "Cell(cell_id={}, template={}, state={})",
+            py_str(self.inner.id()),
+            py_str(self.template()),
+            py_str(self.state())
+        )
     }
 
     /// Registers a webhook for `events` (names, or `["*"]` for all). Returns its record with the

@@ -361,7 +361,7 @@ impl CellInner {
         let _ = std::fs::remove_dir_all(&self.snapshots);
         if let Some(engine) = self.engine.upgrade() {
             engine.forget_cell(&self.id);
-            let uptime_ms = self.created.elapsed().as_secs_f64() * 1000.0;
+            let uptime_ms = millis(self.created.elapsed());
             engine.emit(EventKind::CellKilled, &self.id, json!({"reason": reason.as_str(), "uptime_ms": uptime_ms}));
         }
         true
@@ -417,7 +417,7 @@ async fn run_child(cell: &CellInner, code: &str, timeout: Duration) -> Result<Ex
             (None, true)
         }
     };
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let latency_ms = millis(started.elapsed());
     // A grandchild may still hold the pipes open: give the readers a moment, then take what there is.
     let grace = Duration::from_millis(if timed_out { 100 } else { 2000 });
     let stdout = tokio::time::timeout(grace, stdout).await.ok().and_then(Result::ok).unwrap_or_default();
@@ -430,6 +430,11 @@ async fn run_child(cell: &CellInner, code: &str, timeout: Duration) -> Result<Ex
         }),
     };
     Ok(Execution { execution_id, stdout, stderr, exit_code, latency_ms, timed_out })
+}
+
+/// Milliseconds to the microsecond: finer digits are noise, and they would lengthen every payload.
+fn millis(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
 }
 
 async fn read_all<R: tokio::io::AsyncRead + Unpin>(pipe: Option<R>) -> String {
