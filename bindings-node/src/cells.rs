@@ -135,7 +135,43 @@ impl Cell {
         }))
     }
 
-    /// Counters: events emitted, deliveries queued, succeeded, failed, retried, dropped, pending.
+    /// Sends one event to one webhook again, as a new delivery with the same `webhook-id`.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn redeliver(webhook_id: String, event_id: String) -> AsyncTask<Job<()>> {
+        AsyncTask::new(Job::new(move || engine()?.redeliver(&webhook_id, &event_id)))
+    }
+
+    /// Sends again every event whose delivery to this webhook last failed at or after `sinceMs`
+    /// (default 0: everything the log holds). Resolves to how many.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn replay_failed_deliveries(webhook_id: String, since_ms: Option<i64>) -> AsyncTask<Job<u32>> {
+        AsyncTask::new(Job::new(move || Ok(engine()?.replay_failed(&webhook_id, since_ms.unwrap_or(0))? as u32)))
+    }
+
+    /// Gives a webhook a new secret (generated unless given); the old one keeps signing beside it
+    /// for the overlap (24 h by default). Resolves to the record with the new `secret`.
+    #[napi(ts_return_type = "Promise<Webhook>")]
+    pub fn rotate_webhook_secret(webhook_id: String, secret: Option<String>) -> AsyncTask<Job<Webhook>> {
+        AsyncTask::new(Job::new(move || {
+            let hook = engine()?.rotate_webhook_secret(&webhook_id, secret.as_deref())?;
+            Ok(Webhook::from_core(&hook, true))
+        }))
+    }
+
+    /// Re-enables a disabled webhook; its parked deliveries resume.
+    #[napi(ts_return_type = "Promise<Webhook>")]
+    pub fn enable_webhook(webhook_id: String) -> AsyncTask<Job<Webhook>> {
+        AsyncTask::new(Job::new(move || Ok(Webhook::from_core(&*engine()?.enable_webhook(&webhook_id)?, false))))
+    }
+
+    /// Disables a webhook: pending deliveries wait, new events are logged as not attempted.
+    #[napi(ts_return_type = "Promise<Webhook>")]
+    pub fn disable_webhook(webhook_id: String) -> AsyncTask<Job<Webhook>> {
+        AsyncTask::new(Job::new(move || Ok(Webhook::from_core(&*engine()?.disable_webhook(&webhook_id)?, false))))
+    }
+
+    /// Counters: events emitted, deliveries queued, succeeded, failed, retried, dropped, pending,
+    /// disabled endpoints.
     #[napi(ts_return_type = "Promise<WebhookStats>")]
     pub fn webhook_stats() -> AsyncTask<Job<WebhookStats>> {
         AsyncTask::new(Job::new(|| Ok(engine()?.stats().into())))

@@ -20,18 +20,26 @@ pub struct Webhook {
     /// Milliseconds since the Unix epoch.
     #[napi(js_name = "created_at")]
     pub created_at: i64,
-    /// The `whsec_…` signing secret.
+    /// `enabled` or `disabled`.
+    pub status: String,
+    /// The `whsec_…` signing secret (from `registerWebhook` and `rotateWebhookSecret` only).
     pub secret: Option<String>,
+    /// After a rotation: when the previous secret stops signing, in ms since the Unix epoch.
+    #[napi(js_name = "previous_secret_expires_at")]
+    pub previous_secret_expires_at: Option<i64>,
 }
 
 impl Webhook {
     pub fn from_core(hook: &core::Webhook, with_secret: bool) -> Self {
+        let record = if with_secret { hook.to_value_with_secret() } else { hook.to_value() };
         Webhook {
             webhook_id: hook.webhook_id.clone(),
             url: hook.url.to_string(),
             events: hook.events.clone(),
             created_at: hook.created_at,
-            secret: with_secret.then(|| hook.secret.expose().to_string()),
+            status: hook.status().to_string(),
+            secret: record["secret"].as_str().map(str::to_string),
+            previous_secret_expires_at: record["previous_secret_expires_at"].as_i64(),
         }
     }
 }
@@ -126,6 +134,8 @@ pub struct WebhookStats {
     pub retried: i64,
     pub dropped: i64,
     pub pending: i64,
+    #[napi(js_name = "disabled_endpoints")]
+    pub disabled_endpoints: i64,
 }
 
 impl From<core::Stats> for WebhookStats {
@@ -138,6 +148,7 @@ impl From<core::Stats> for WebhookStats {
             retried: s.retried as i64,
             dropped: s.dropped as i64,
             pending: s.pending as i64,
+            disabled_endpoints: s.disabled_endpoints as i64,
         }
     }
 }

@@ -248,7 +248,47 @@ impl Cell {
         records(py, attempts.iter().map(|a| serde_json::to_value(a).expect("attempts serialise")))
     }
 
-    /// Counters: events emitted, deliveries queued, succeeded, failed, retried, dropped, pending.
+    /// Sends one event to one webhook again, as a new delivery with the same `webhook-id`.
+    #[staticmethod]
+    fn redeliver(webhook_id: &str, event_id: &str) -> PyResult<()> {
+        engine()?.redeliver(webhook_id, event_id).py()
+    }
+
+    /// Sends again every event whose delivery to this webhook last failed at or after `since_ms`
+    /// (milliseconds since the epoch; 0 for everything the log holds). Returns how many.
+    #[staticmethod]
+    #[pyo3(signature = (webhook_id, since_ms = 0))]
+    fn replay_failed_deliveries(webhook_id: &str, since_ms: i64) -> PyResult<usize> {
+        engine()?.replay_failed(webhook_id, since_ms).py()
+    }
+
+    /// Gives a webhook a new secret (generated unless given); the old one keeps signing beside it
+    /// for the overlap (24 h by default). Returns the record with the new `secret`.
+    #[staticmethod]
+    #[pyo3(signature = (webhook_id, secret = None))]
+    fn rotate_webhook_secret<'py>(
+        py: Python<'py>,
+        webhook_id: &str,
+        secret: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let hook = engine()?.rotate_webhook_secret(webhook_id, secret).py()?;
+        convert::to_py(py, &hook.to_value_with_secret())
+    }
+
+    /// Re-enables a disabled webhook; its parked deliveries resume.
+    #[staticmethod]
+    fn enable_webhook<'py>(py: Python<'py>, webhook_id: &str) -> PyResult<Bound<'py, PyAny>> {
+        convert::to_py(py, &engine()?.enable_webhook(webhook_id).py()?.to_value())
+    }
+
+    /// Disables a webhook: pending deliveries wait, new events are logged as not attempted.
+    #[staticmethod]
+    fn disable_webhook<'py>(py: Python<'py>, webhook_id: &str) -> PyResult<Bound<'py, PyAny>> {
+        convert::to_py(py, &engine()?.disable_webhook(webhook_id).py()?.to_value())
+    }
+
+    /// Counters: events emitted, deliveries queued, succeeded, failed, retried, dropped, pending,
+    /// disabled endpoints.
     #[staticmethod]
     fn webhook_stats(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
         convert::to_py(py, &serde_json::to_value(engine()?.stats()).expect("stats serialise"))

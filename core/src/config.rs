@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::dispatch::RetryPolicy;
+use crate::dispatch::{HealthPolicy, RetryPolicy};
 use crate::error::{Error, Result};
 
 /// Engine settings. `Config::default()` holds the defaults; [`Config::from_env`] applies the
@@ -26,6 +26,11 @@ pub struct Config {
     pub per_endpoint_concurrency: usize,
     /// Retry schedule, jitter and per-attempt timeout. See [`RetryPolicy`].
     pub retry: RetryPolicy,
+    /// Circuit breaker and disabling of endpoints that keep failing. See [`HealthPolicy`].
+    pub health: HealthPolicy,
+    /// How long a rotated-out secret keeps signing beside the new one. Default 24 h;
+    /// `SYNAPSE_SECRET_OVERLAP_MS`.
+    pub secret_overlap: Duration,
     /// Attempts remembered per webhook in the delivery log. Default 1,000; `SYNAPSE_ATTEMPT_LOG`.
     pub attempt_log: usize,
     /// How long pending deliveries are awaited when the process exits; `None` skips the wait.
@@ -51,6 +56,8 @@ impl Default for Config {
             max_in_flight: 64,
             per_endpoint_concurrency: 8,
             retry: RetryPolicy::default(),
+            health: HealthPolicy::default(),
+            secret_overlap: Duration::from_secs(86_400),
             attempt_log: 1_000,
             exit_flush_timeout: Some(Duration::from_secs(5)),
             cell_timeout: Duration::from_secs(300),
@@ -87,6 +94,18 @@ impl Config {
         if let Some(ms) = env_u64("SYNAPSE_ATTEMPT_TIMEOUT_MS")? {
             c.retry.attempt_timeout = Duration::from_millis(ms.max(1));
         }
+        if let Some(n) = env_u64("SYNAPSE_BREAKER_THRESHOLD")? {
+            c.health.breaker_threshold = n.clamp(1, u32::MAX as u64) as u32;
+        }
+        let millis = |name: &str, into: &mut Duration| -> Result<()> {
+            if let Some(ms) = env_u64(name)? {
+                *into = Duration::from_millis(ms);
+            }
+            Ok(())
+        };
+        millis("SYNAPSE_BREAKER_COOLDOWN_MS", &mut c.health.breaker_cooldown)?;
+        millis("SYNAPSE_DISABLE_AFTER_MS", &mut c.health.disable_after)?;
+        millis("SYNAPSE_SECRET_OVERLAP_MS", &mut c.secret_overlap)?;
         if let Ok(list) = std::env::var("SYNAPSE_RETRY_SCHEDULE_MS") {
             c.retry.schedule = parse_schedule(&list)?;
         }

@@ -113,6 +113,57 @@ impl Engine {
         self.dispatcher.log().query(webhook_id, limit)
     }
 
+    /// Sends one event to one webhook again (a new delivery, same `webhook-id`). The event is looked
+    /// up in the webhook's attempt log, then in the global history.
+    pub fn redeliver(&self, webhook_id: &str, event_id: &str) -> Result<()> {
+        let hook = self.registry.get(webhook_id)?;
+        let event = self
+            .dispatcher
+            .log()
+            .find_event(webhook_id, event_id)
+            .or_else(|| self.store.find(event_id))
+            .ok_or_else(|| Error::NotFound { kind: "event", id: event_id.to_string() })?;
+        if !hook.mask.contains(event.event) {
+            return Err(Error::invalid(
+                "event_id",
+                format!("{webhook_id} does not subscribe to {}; register one that does", event.event),
+            ));
+        }
+        self.dispatcher.redeliver(event, hook)
+    }
+
+    /// Sends again every event whose delivery to this webhook last failed at or after `since_ms`
+    /// (ms since the epoch; 0 for all the log holds). Returns how many were queued.
+    pub fn replay_failed(&self, webhook_id: &str, since_ms: i64) -> Result<usize> {
+        let hook = self.registry.get(webhook_id)?;
+        let events = self.dispatcher.log().failed_since(webhook_id, since_ms);
+        let count = events.len();
+        for event in events {
+            self.dispatcher.redeliver(event, hook.clone())?;
+        }
+        Ok(count)
+    }
+
+    /// Gives a webhook a new secret (`secret`, or a generated one). For the configured overlap
+    /// (24 h by default) deliveries carry signatures by both.
+    pub fn rotate_webhook_secret(&self, webhook_id: &str, secret: Option<&str>) -> Result<Arc<Webhook>> {
+        self.registry.rotate_secret(webhook_id, secret, self.config.secret_overlap)
+    }
+
+    /// Re-enables a disabled webhook: its parked deliveries resume at once.
+    pub fn enable_webhook(&self, webhook_id: &str) -> Result<Arc<Webhook>> {
+        let hook = self.registry.get(webhook_id)?;
+        hook.health.enable();
+        Ok(hook)
+    }
+
+    /// Disables a webhook: pending deliveries wait, new events are logged as not attempted.
+    pub fn disable_webhook(&self, webhook_id: &str) -> Result<Arc<Webhook>> {
+        let hook = self.registry.get(webhook_id)?;
+        hook.health.disable("disabled by the user".to_string());
+        Ok(hook)
+    }
+
     /// Waits up to `timeout` for pending deliveries; returns how many remain.
     pub fn flush(&self, timeout: Duration) -> usize {
         self.dispatcher.flush(timeout)
@@ -120,7 +171,8 @@ impl Engine {
 
     /// The dispatcher's counters.
     pub fn stats(&self) -> Stats {
-        self.dispatcher.stats()
+        let disabled = self.registry.snapshot().iter().filter(|h| !h.health.is_enabled()).count();
+        Stats { disabled_endpoints: disabled as u64, ..self.dispatcher.stats() }
     }
 
     /// Creates a cell (emits `cell.created`).

@@ -33,7 +33,7 @@ pub mod store;
 
 pub use cells::{Cell, CellOptions, CellState, Execution, Snapshot, Template};
 pub use config::Config;
-pub use dispatch::{Attempt, Outcome, RetryPolicy, Stats};
+pub use dispatch::{Attempt, HealthPolicy, Outcome, RetryPolicy, Stats};
 pub use engine::Engine;
 pub use error::{Error, Result};
 pub use events::{Event, EventKind, WILDCARD};

@@ -2,14 +2,16 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use parking_lot::RwLock;
 use serde_json::{json, Value};
 
+use crate::dispatch::Health;
 use crate::error::{Error, Result};
 use crate::events::EventMask;
 use crate::ids;
-use crate::signing::Secret;
+use crate::signing::{Secret, SecretSet};
 
 /// The longest URL accepted, in bytes.
 pub const MAX_URL_BYTES: usize = 2048;
@@ -25,8 +27,8 @@ pub struct Webhook {
     pub events: Vec<String>,
     /// The same subscription as a bit set, for matching.
     pub mask: EventMask,
-    /// The signing secret.
-    pub secret: Secret,
+    /// The signing secrets (current, and the previous one during a rotation's overlap).
+    secrets: RwLock<SecretSet>,
     /// Milliseconds since the Unix epoch.
     pub created_at: i64,
     /// Bounds the deliveries in flight to this endpoint, so one slow receiver cannot take every
@@ -34,6 +36,8 @@ pub struct Webhook {
     pub(crate) gate: Arc<tokio::sync::Semaphore>,
     /// Set on delete, so queued and retrying deliveries stop.
     deleted: AtomicBool,
+    /// The endpoint's circuit breaker and enabled/disabled status.
+    pub(crate) health: Health,
 }
 
 impl Webhook {
@@ -44,7 +48,26 @@ impl Webhook {
 
     /// The `webhook-signature` header value for one delivery.
     pub fn signature(&self, msg_id: &str, timestamp: i64, body: &[u8]) -> String {
-        self.secret.sign(msg_id, timestamp, body)
+        self.secrets.read().sign(msg_id, timestamp, body)
+    }
+
+    /// The current signing secret.
+    pub fn secret(&self) -> Secret {
+        self.secrets.read().current().clone()
+    }
+
+    /// `enabled`, or `disabled` (by a 410, by failing too long, or by the user).
+    pub fn status(&self) -> &'static str {
+        if self.health.is_enabled() {
+            "enabled"
+        } else {
+            "disabled"
+        }
+    }
+
+    /// Why the webhook is disabled, if it is.
+    pub fn disabled_reason(&self) -> Option<String> {
+        self.health.disabled_reason()
     }
 
     /// The public record, without the secret (what `list_webhooks` shows).
@@ -54,13 +77,18 @@ impl Webhook {
             "url": self.url.as_str(),
             "events": self.events,
             "created_at": self.created_at,
+            "status": self.status(),
         })
     }
 
     /// The record with its secret (what `register_webhook` returns, once).
     pub fn to_value_with_secret(&self) -> Value {
         let mut value = self.to_value();
-        value["secret"] = Value::String(self.secret.expose().to_string());
+        let secrets = self.secrets.read();
+        value["secret"] = Value::String(secrets.current().expose().to_string());
+        if let Some(at) = secrets.previous_expires_at() {
+            value["previous_secret_expires_at"] = Value::from(at);
+        }
         value
     }
 }
@@ -108,10 +136,11 @@ impl Registry {
             url,
             events,
             mask,
-            secret,
+            secrets: RwLock::new(SecretSet::new(secret)),
             created_at: ids::now_ms(),
             gate: Arc::new(tokio::sync::Semaphore::new(self.per_endpoint_concurrency)),
             deleted: AtomicBool::new(false),
+            health: Health::new(),
         });
         let mut hooks = self.hooks.write();
         let mut next = Vec::with_capacity(hooks.len() + 1);
@@ -128,8 +157,21 @@ impl Registry {
             return Err(Error::NotFound { kind: "webhook", id: webhook_id.to_string() });
         };
         hook.deleted.store(true, Ordering::Release);
+        hook.health.close();
         *hooks = Arc::new(hooks.iter().filter(|h| h.webhook_id != webhook_id).cloned().collect());
         Ok(())
+    }
+
+    /// Gives a webhook a new secret (`secret`, or a generated one); the old one keeps signing,
+    /// alongside, for `overlap`.
+    pub fn rotate_secret(&self, webhook_id: &str, secret: Option<&str>, overlap: Duration) -> Result<Arc<Webhook>> {
+        let next = match secret {
+            Some(text) => Secret::parse(text)?,
+            None => Secret::generate(),
+        };
+        let hook = self.get(webhook_id)?;
+        hook.secrets.write().rotate(next, ids::now_ms() + overlap.as_millis() as i64);
+        Ok(hook)
     }
 
     /// One webhook by id.

@@ -60,3 +60,47 @@ impl Secret {
         format!("v1,{}", B64.encode(mac.finalize().into_bytes()))
     }
 }
+
+/// The secrets a webhook signs with: the current one and, for an overlap after a rotation, the
+/// previous one too, so receivers can switch secrets without dropping a delivery.
+#[derive(Clone, Debug)]
+pub struct SecretSet {
+    current: Secret,
+    previous: Option<(Secret, i64)>,
+}
+
+impl SecretSet {
+    /// A set with one secret.
+    pub fn new(current: Secret) -> Self {
+        SecretSet { current, previous: None }
+    }
+
+    /// The secret new receivers should verify with.
+    pub fn current(&self) -> &Secret {
+        &self.current
+    }
+
+    /// Makes `next` current; the old secret keeps signing until `expires_at` (ms since the epoch).
+    pub fn rotate(&mut self, next: Secret, expires_at: i64) {
+        let old = std::mem::replace(&mut self.current, next);
+        self.previous = (expires_at > crate::ids::now_ms()).then_some((old, expires_at));
+    }
+
+    /// When the previous secret stops signing, if one still does.
+    pub fn previous_expires_at(&self) -> Option<i64> {
+        self.previous.as_ref().map(|(_, at)| *at).filter(|at| *at > crate::ids::now_ms())
+    }
+
+    /// The `webhook-signature` header: the current signature, then the previous one during the
+    /// overlap, space-separated as Standard Webhooks specifies.
+    pub fn sign(&self, msg_id: &str, timestamp: i64, body: &[u8]) -> String {
+        let mut header = self.current.sign(msg_id, timestamp, body);
+        if let Some((old, expires_at)) = &self.previous {
+            if *expires_at > crate::ids::now_ms() {
+                header.push(' ');
+                header.push_str(&old.sign(msg_id, timestamp, body));
+            }
+        }
+        header
+    }
+}

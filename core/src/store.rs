@@ -81,6 +81,11 @@ impl EventStore {
         inner.cells.get(cell_id).map(|h| h.iter().cloned().collect()).unwrap_or_default()
     }
 
+    /// An event still in the global history, by id (a scan: for on-demand redelivery only).
+    pub fn find(&self, event_id: &str) -> Option<Arc<Event>> {
+        self.inner.lock().global.iter().rev().find(|e| e.event_id == event_id).cloned()
+    }
+
     /// How many events the global history can hold.
     pub fn global_capacity(&self) -> usize {
         self.global_capacity

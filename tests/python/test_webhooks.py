@@ -16,7 +16,8 @@ ALL = ["cell.created", "cell.killed", "cell.paused", "cell.resumed", "exec.compl
 
 def test_register_returns_the_record_with_its_secret(receiver):
     wh = Cell.register_webhook(receiver.url(), ["exec.completed", "cell.created", "exec.completed"])
-    assert list(wh) == ["webhook_id", "url", "events", "created_at", "secret"]
+    assert list(wh) == ["webhook_id", "url", "events", "created_at", "status", "secret"]
+    assert wh["status"] == "enabled"
     assert wh["events"] == ["exec.completed", "cell.created"]
     assert wh["secret"].startswith("whsec_")
     assert isinstance(wh["created_at"], int)

@@ -92,8 +92,23 @@ class Cell:
     def get_webhook_deliveries(webhook_id: str, limit: int = 100) -> List[Dict[str, Any]]:
         """The newest ``limit`` delivery attempts to a webhook, oldest first."""
     @staticmethod
+    def redeliver(webhook_id: str, event_id: str) -> None:
+        """Sends one event to one webhook again, as a new delivery with the same ``webhook-id``."""
+    @staticmethod
+    def replay_failed_deliveries(webhook_id: str, since_ms: int = 0) -> int:
+        """Sends again every event whose delivery last failed at or after ``since_ms``; returns how many."""
+    @staticmethod
+    def rotate_webhook_secret(webhook_id: str, secret: Optional[str] = None) -> Dict[str, Any]:
+        """Gives a webhook a new secret; the old one keeps signing beside it for the overlap."""
+    @staticmethod
+    def enable_webhook(webhook_id: str) -> Dict[str, Any]:
+        """Re-enables a disabled webhook; its parked deliveries resume."""
+    @staticmethod
+    def disable_webhook(webhook_id: str) -> Dict[str, Any]:
+        """Disables a webhook: pending deliveries wait, new events are logged as not attempted."""
+    @staticmethod
     def webhook_stats() -> Dict[str, int]:
-        """Counters: events_emitted, deliveries_queued, succeeded, failed, retried, dropped, pending."""
+        """Counters: events_emitted, deliveries_queued, succeeded, failed, retried, dropped, pending, disabled_endpoints."""
     @staticmethod
     def flush_webhooks(timeout_s: float = 5.0) -> int:
         """Waits for pending deliveries; returns how many remain."""

@@ -1,11 +1,13 @@
 //! The attempt log: every delivery attempt, bounded per webhook, queryable by webhook.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 use parking_lot::Mutex;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::events::Event;
 
 /// Where a delivery stands after an attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -44,10 +46,17 @@ pub struct Attempt {
     pub outcome: Outcome,
 }
 
+/// An attempt and the event it carried, kept so the event can be sent again after it has left the
+/// event history.
+struct Entry {
+    attempt: Attempt,
+    event: Arc<Event>,
+}
+
 /// Bounded attempt histories, one per webhook.
 pub struct AttemptLog {
     per_webhook: usize,
-    entries: Mutex<HashMap<String, VecDeque<Attempt>>>,
+    entries: Mutex<HashMap<String, VecDeque<Entry>>>,
 }
 
 impl AttemptLog {
@@ -56,14 +65,37 @@ impl AttemptLog {
         AttemptLog { per_webhook: per_webhook.max(1), entries: Mutex::new(HashMap::new()) }
     }
 
-    /// Records an attempt.
-    pub fn record(&self, attempt: Attempt) {
+    /// Records an attempt of `event`.
+    pub fn record(&self, attempt: Attempt, event: &Arc<Event>) {
         let mut entries = self.entries.lock();
         let log = entries.entry(attempt.webhook_id.clone()).or_default();
         if log.len() == self.per_webhook {
             log.pop_front();
         }
-        log.push_back(attempt);
+        log.push_back(Entry { attempt, event: event.clone() });
+    }
+
+    /// An event this webhook was sent (or was to be sent), by id.
+    pub fn find_event(&self, webhook_id: &str, event_id: &str) -> Option<Arc<Event>> {
+        let entries = self.entries.lock();
+        entries.get(webhook_id)?.iter().find(|e| e.event.event_id == event_id).map(|e| e.event.clone())
+    }
+
+    /// The events whose delivery to this webhook last ended `failed`, at or after `since_ms`,
+    /// oldest first.
+    pub fn failed_since(&self, webhook_id: &str, since_ms: i64) -> Vec<Arc<Event>> {
+        let entries = self.entries.lock();
+        let Some(log) = entries.get(webhook_id) else { return Vec::new() };
+        let mut last: HashMap<&str, &Entry> = HashMap::new();
+        for entry in log {
+            last.insert(entry.event.event_id.as_str(), entry);
+        }
+        let mut failed: Vec<&Entry> = last
+            .into_values()
+            .filter(|e| e.attempt.outcome == Outcome::Failed && e.attempt.timestamp >= since_ms)
+            .collect();
+        failed.sort_by_key(|e| (e.event.timestamp, e.attempt.timestamp));
+        failed.into_iter().map(|e| e.event.clone()).collect()
     }
 
     /// The newest `limit` attempts of a webhook, oldest first.
@@ -74,7 +106,7 @@ impl AttemptLog {
         let entries = self.entries.lock();
         let Some(log) = entries.get(webhook_id) else { return Ok(Vec::new()) };
         let skip = log.len().saturating_sub(limit as usize);
-        Ok(log.range(skip..).cloned().collect())
+        Ok(log.range(skip..).map(|e| e.attempt.clone()).collect())
     }
 
     /// Forgets a deleted webhook's attempts.

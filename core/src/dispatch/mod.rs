@@ -1,9 +1,11 @@
 //! The dispatcher: turns each event into signed POSTs to the webhooks that want it, on the engine's
 //! runtime, with bounded concurrency, retries and an attempt log.
 
+mod health;
 mod log;
 mod retry;
 
+pub use health::{Health, HealthPolicy};
 pub use log::{Attempt, AttemptLog, Outcome};
 pub use retry::{parse_retry_after, should_retry, RetryPolicy, Verdict};
 
@@ -45,6 +47,8 @@ pub struct Stats {
     pub dropped: u64,
     /// Deliveries queued, in flight or waiting for a retry now.
     pub pending: u64,
+    /// Webhooks disabled now (by a 410, by failing too long, or by the user).
+    pub disabled_endpoints: u64,
 }
 
 #[derive(Default)]
@@ -112,6 +116,7 @@ struct Queue {
 struct Shared {
     client: reqwest::Client,
     policy: RetryPolicy,
+    health: HealthPolicy,
     in_flight: Semaphore,
     max_pending: usize,
     pending: Pending,
@@ -145,6 +150,7 @@ impl Dispatcher {
         let shared = Arc::new(Shared {
             client,
             policy: config.retry.clone(),
+            health: config.health.clone(),
             in_flight: Semaphore::new(config.max_in_flight.max(1)),
             max_pending: config.max_pending,
             pending: Pending::default(),
@@ -176,6 +182,21 @@ impl Dispatcher {
         }
     }
 
+    /// Sends `event` to `hook` again, as a new delivery with its own attempts (and the same
+    /// `webhook-id`). Refused when `max_pending` deliveries are already pending.
+    pub fn redeliver(&self, event: Arc<Event>, hook: Arc<Webhook>) -> crate::Result<()> {
+        if !self.shared.pending.try_add(1, self.shared.max_pending) {
+            return Err(crate::Error::InvalidState(format!(
+                "{} deliveries are already pending (the limit); try again once they drain",
+                self.shared.max_pending
+            )));
+        }
+        self.shared.counters.deliveries_queued.fetch_add(1, Ordering::Relaxed);
+        let body = Bytes::from(event.payload());
+        runtime().spawn(deliver(self.shared.clone(), event, body, hook));
+        Ok(())
+    }
+
     /// Waits up to `timeout` for every pending delivery to finish; returns how many remain.
     pub fn flush(&self, timeout: Duration) -> usize {
         self.shared.pending.wait(timeout)
@@ -193,6 +214,7 @@ impl Dispatcher {
             retried: get(&c.retried),
             dropped: get(&c.dropped),
             pending: self.shared.pending.count.load(Ordering::Relaxed) as u64,
+            disabled_endpoints: 0,
         }
     }
 
@@ -217,7 +239,11 @@ async fn run_queue(shared: Arc<Shared>, queue: Arc<Queue>) {
             // Serialised once per event, shared by every target and every retry.
             let body = Bytes::from(event.payload());
             for hook in hooks.iter().filter(|h| h.mask.contains(event.event)) {
-                tokio::spawn(deliver(shared.clone(), event.clone(), body.clone(), hook.clone()));
+                if hook.health.is_enabled() {
+                    tokio::spawn(deliver(shared.clone(), event.clone(), body.clone(), hook.clone()));
+                } else {
+                    shared.not_attempted(&event, hook);
+                }
             }
         }
         if queue.closed.load(Ordering::Acquire) {
@@ -226,12 +252,39 @@ async fn run_queue(shared: Arc<Shared>, queue: Arc<Queue>) {
     }
 }
 
+impl Shared {
+    /// An event for a disabled webhook: logged as failed without an attempt, so that
+    /// `replay_failed` finds it once the webhook is enabled again.
+    fn not_attempted(&self, event: &Arc<Event>, hook: &Webhook) {
+        let reason = hook.disabled_reason().unwrap_or_default();
+        let attempt = Attempt {
+            webhook_id: hook.webhook_id.clone(),
+            event_id: event.event_id.clone(),
+            event: event.event.as_str().to_string(),
+            attempt: 0,
+            timestamp: ids::now_ms(),
+            status_code: None,
+            error: Some(format!("not attempted: the webhook is disabled ({reason})")),
+            latency_ms: 0.0,
+            next_retry_at: None,
+            outcome: Outcome::Failed,
+        };
+        self.log.record(attempt, event);
+        self.counters.failed.fetch_add(1, Ordering::Relaxed);
+        self.pending.done();
+    }
+}
+
 async fn deliver(shared: Arc<Shared>, event: Arc<Event>, body: Bytes, hook: Arc<Webhook>) {
     let c = &shared.counters;
-    for attempt in 1..=shared.policy.max_attempts() {
+    let mut attempt = 0;
+    let delivered = loop {
+        // Waits while the endpoint's circuit is open or the webhook is disabled.
+        hook.health.ready().await;
         if hook.is_deleted() {
-            break;
+            break false;
         }
+        attempt += 1;
         let (status, retry_after, error, started_ms, latency) = {
             // Permits are held for the request only, never across a backoff wait.
             let _all = shared.in_flight.acquire().await.expect("never closed");
@@ -246,12 +299,19 @@ async fn deliver(shared: Arc<Shared>, event: Arc<Event>, body: Bytes, hook: Arc<
             }
         };
         let verdict = shared.policy.judge(attempt, status, retry_after);
+        match (&verdict, status) {
+            (Verdict::Delivered, _) => hook.health.succeeded(),
+            (_, Some(410)) => hook.health.disable("the endpoint answered 410 Gone".to_string()),
+            _ => {
+                hook.health.failed(&shared.health);
+            }
+        }
         let (outcome, next) = match &verdict {
             Verdict::Delivered => (Outcome::Succeeded, None),
             Verdict::GiveUp => (Outcome::Failed, None),
             Verdict::Retry(wait) => (Outcome::Retrying, Some(*wait)),
         };
-        shared.log.record(Attempt {
+        let record = Attempt {
             webhook_id: hook.webhook_id.clone(),
             event_id: event.event_id.clone(),
             event: event.event.as_str().to_string(),
@@ -262,20 +322,19 @@ async fn deliver(shared: Arc<Shared>, event: Arc<Event>, body: Bytes, hook: Arc<
             latency_ms: latency.as_secs_f64() * 1000.0,
             next_retry_at: next.map(|w| ids::now_ms() + w.as_millis() as i64),
             outcome,
-        });
+        };
+        shared.log.record(record, &event);
         match verdict {
-            Verdict::Delivered => {
-                c.succeeded.fetch_add(1, Ordering::Relaxed);
-                return shared.pending.done();
-            }
-            Verdict::GiveUp => break,
+            Verdict::Delivered => break true,
+            Verdict::GiveUp => break false,
             Verdict::Retry(wait) => {
                 c.retried.fetch_add(1, Ordering::Relaxed);
-                tokio::time::sleep(wait).await;
+                hook.health.backoff(wait).await;
             }
         }
-    }
-    c.failed.fetch_add(1, Ordering::Relaxed);
+    };
+    let counter = if delivered { &c.succeeded } else { &c.failed };
+    counter.fetch_add(1, Ordering::Relaxed);
     shared.pending.done();
 }
 

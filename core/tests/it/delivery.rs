@@ -45,14 +45,14 @@ fn every_event_reaches_a_wildcard_hook_with_its_detail_signed() {
     }
     for hit in &hits {
         let body = hit.json.as_object().unwrap();
-        assert_eq!(body.keys().collect::<Vec<_>>(), ["cell_id", "detail", "event", "timestamp"]);
+        assert_eq!(body.keys().collect::<Vec<_>>(), ["event", "cell_id", "detail", "timestamp"]);
         assert_eq!(body["cell_id"], json!(cell.id()));
         assert_eq!(hit.header("content-type"), "application/json");
         assert!(hit.header("webhook-id").starts_with("evt_"));
         assert!(hit.header("user-agent").starts_with("synapse-webhooks/"));
         let ts: i64 = hit.header("webhook-timestamp").parse().unwrap();
         assert!((ts - body["timestamp"].as_i64().unwrap() / 1000).abs() <= 5);
-        verify(hit, hook.secret.expose());
+        verify(hit, hook.secret().expose());
         let detail = &body["detail"];
         match body["event"].as_str().unwrap() {
             "cell.created" => assert_eq!(detail, &json!({"template": "python3", "metadata": {"team": "billing"}})),

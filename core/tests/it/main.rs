@@ -3,6 +3,7 @@
 
 mod cells;
 mod delivery;
+mod faults;
 mod queries;
 mod registry;
 mod support;

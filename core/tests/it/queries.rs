@@ -43,7 +43,7 @@ fn cell_events_hold_only_that_cell_in_order() {
     let record = a[1].to_value();
     assert_eq!(
         record.as_object().unwrap().keys().collect::<Vec<_>>(),
-        ["cell_id", "detail", "event", "event_id", "timestamp"]
+        ["event_id", "event", "cell_id", "detail", "timestamp"]
     );
     assert!(record["event_id"].as_str().unwrap().starts_with("evt_"));
 }

@@ -12,12 +12,13 @@ fn register_returns_a_secret_and_lists_without_it_in_creation_order() {
     let record = a.to_value_with_secret();
     assert!(record["secret"].as_str().unwrap().starts_with("whsec_"));
     assert_eq!(record["events"], json!(["cell.created", "exec.completed"]));
+    assert_eq!(record["status"], "enabled");
     let listed: Vec<_> = engine.list_webhooks().iter().map(|h| h.to_value()).collect();
     assert_eq!(listed.len(), 2);
     assert_eq!(listed[0]["webhook_id"], json!(a.webhook_id));
     assert_eq!(listed[1]["webhook_id"], json!(b.webhook_id));
     assert!(listed.iter().all(|w| w.get("secret").is_none()));
-    assert_ne!(a.secret, b.secret);
+    assert_ne!(a.secret(), b.secret());
 }
 
 #[test]
@@ -34,8 +35,8 @@ fn a_given_secret_is_kept() {
     let engine = engine();
     let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     let hook = engine.register_webhook("https://example.com/", &["*"], Some(secret)).unwrap();
-    assert_eq!(hook.secret.expose(), secret);
-    assert_eq!(format!("{:?}", hook.secret), "Secret(whsec_…)");
+    assert_eq!(hook.secret().expose(), secret);
+    assert_eq!(format!("{:?}", hook.secret()), "Secret(whsec_…)");
 }
 
 #[test]
