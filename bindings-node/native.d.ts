@@ -48,7 +48,26 @@ export declare class Cell {
   static getGlobalEvents(limit?: number | undefined | null): Promise<LifecycleEvent[]>
   /** The newest `limit` (default 100) delivery attempts to a webhook, oldest first. */
   static getWebhookDeliveries(webhookId: string, limit?: number | undefined | null): Promise<DeliveryAttempt[]>
-  /** Counters: events emitted, deliveries queued, succeeded, failed, retried, dropped, pending. */
+  /** Sends one event to one webhook again, as a new delivery with the same `webhook-id`. */
+  static redeliver(webhookId: string, eventId: string): Promise<void>
+  /**
+   * Sends again every event whose delivery to this webhook last failed at or after `sinceMs`
+   * (default 0: everything the log holds). Resolves to how many.
+   */
+  static replayFailedDeliveries(webhookId: string, sinceMs?: number | undefined | null): Promise<number>
+  /**
+   * Gives a webhook a new secret (generated unless given); the old one keeps signing beside it
+   * for the overlap (24 h by default). Resolves to the record with the new `secret`.
+   */
+  static rotateWebhookSecret(webhookId: string, secret?: string | undefined | null): Promise<Webhook>
+  /** Re-enables a disabled webhook; its parked deliveries resume. */
+  static enableWebhook(webhookId: string): Promise<Webhook>
+  /** Disables a webhook: pending deliveries wait, new events are logged as not attempted. */
+  static disableWebhook(webhookId: string): Promise<Webhook>
+  /**
+   * Counters: events emitted, deliveries queued, succeeded, failed, retried, dropped, pending,
+   * disabled endpoints.
+   */
   static webhookStats(): Promise<WebhookStats>
   /** Waits up to `timeoutMs` (default 5000) for pending deliveries; resolves to how many remain. */
   static flushWebhooks(timeoutMs?: number | undefined | null): Promise<number>
@@ -141,8 +160,12 @@ export interface Webhook {
   events: Array<string>
   /** Milliseconds since the Unix epoch. */
   created_at: number
-  /** The `whsec_…` signing secret. */
+  /** `enabled` or `disabled`. */
+  status: string
+  /** The `whsec_…` signing secret (from `registerWebhook` and `rotateWebhookSecret` only). */
   secret?: string
+  /** After a rotation: when the previous secret stops signing, in ms since the Unix epoch. */
+  previous_secret_expires_at?: number
 }
 
 /** The dispatcher's counters since the process started. */
@@ -154,4 +177,5 @@ export interface WebhookStats {
   retried: number
   dropped: number
   pending: number
+  disabled_endpoints: number
 }

@@ -40,7 +40,7 @@ class Receiver:
     ``script`` holds statuses (with an optional Retry-After) answered in order before 200.
     """
 
-    def __init__(self, script: Optional[List[Tuple[int, Optional[str]]]] = None) -> None:
+    def __init__(self, script: Optional[List[Tuple[int, Optional[str]]]] = None, port: int = 0) -> None:
         self.hits: List[Hit] = []
         self.script = list(script or [])
         self.cond = threading.Condition()
@@ -62,7 +62,7 @@ class Receiver:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -98,8 +98,8 @@ def receiver() -> Iterator[Receiver]:
 def make_receiver() -> Iterator[Callable[..., Receiver]]:
     made: List[Receiver] = []
 
-    def make(script: Optional[List[Tuple[int, Optional[str]]]] = None) -> Receiver:
-        made.append(Receiver(script))
+    def make(script: Optional[List[Tuple[int, Optional[str]]]] = None, port: int = 0) -> Receiver:
+        made.append(Receiver(script, port))
         return made[-1]
 
     yield make
