@@ -41,6 +41,10 @@ pub struct Config {
     /// A `run()` longer than this is stopped and reported with `timed_out: true`. Default 60 s;
     /// `SYNAPSE_RUN_TIMEOUT_MS`, or per call.
     pub run_timeout: Duration,
+    /// Refuse webhook URLs that resolve to private, loopback or link-local addresses, at
+    /// registration and at delivery (for gateways reachable from other hosts). Default off;
+    /// `SYNAPSE_DENY_PRIVATE_URLS=1`.
+    pub deny_private_urls: bool,
     /// Where cells keep their working directories and snapshots. Default `$SYNAPSE_HOME/cells`, or
     /// a `synapse-<pid>` folder in the system's temporary directory when `SYNAPSE_HOME` is unset.
     pub cells_dir: PathBuf,
@@ -62,6 +66,7 @@ impl Default for Config {
             exit_flush_timeout: Some(Duration::from_secs(5)),
             cell_timeout: Duration::from_secs(300),
             run_timeout: Duration::from_secs(60),
+            deny_private_urls: false,
             cells_dir: std::env::temp_dir().join(format!("synapse-{}", std::process::id())).join("cells"),
         }
     }
@@ -108,6 +113,13 @@ impl Config {
         millis("SYNAPSE_SECRET_OVERLAP_MS", &mut c.secret_overlap)?;
         if let Ok(list) = std::env::var("SYNAPSE_RETRY_SCHEDULE_MS") {
             c.retry.schedule = parse_schedule(&list)?;
+        }
+        if let Ok(v) = std::env::var("SYNAPSE_DENY_PRIVATE_URLS") {
+            c.deny_private_urls = match v.trim() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" | "" => false,
+                _ => return Err(Error::invalid("SYNAPSE_DENY_PRIVATE_URLS", format!("must be 1 or 0, got {v:?}"))),
+            };
         }
         if let Some(home) = std::env::var_os("SYNAPSE_HOME").filter(|h| !h.is_empty()) {
             c.cells_dir = PathBuf::from(home).join("cells");

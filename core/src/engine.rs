@@ -17,6 +17,8 @@ use crate::ids;
 use crate::registry::{Registry, Webhook};
 use crate::store::EventStore;
 
+static GLOBAL: OnceLock<Arc<Engine>> = OnceLock::new();
+
 /// The lifecycle-event and webhook engine.
 pub struct Engine {
     config: Config,
@@ -31,7 +33,7 @@ impl Engine {
     /// A new, independent engine. Apps use [`Engine::global`]; tests make their own.
     pub fn new(config: Config) -> Arc<Engine> {
         Arc::new(Engine {
-            registry: Registry::new(config.per_endpoint_concurrency),
+            registry: Registry::new(config.per_endpoint_concurrency, config.deny_private_urls),
             store: EventStore::new(config.global_history, config.cell_history, config.max_cell_histories),
             dispatcher: Dispatcher::new(&config),
             cells: Mutex::new(HashMap::new()),
@@ -42,12 +44,24 @@ impl Engine {
 
     /// The process's engine, configured from the environment on first use.
     pub fn global() -> Result<&'static Arc<Engine>> {
-        static GLOBAL: OnceLock<Arc<Engine>> = OnceLock::new();
         if let Some(engine) = GLOBAL.get() {
             return Ok(engine);
         }
         let config = Config::from_env()?;
         Ok(GLOBAL.get_or_init(|| Engine::new(config)))
+    }
+
+    /// Makes the process's engine with `config`; an invalid-state error if it already exists.
+    pub fn init_global(config: Config) -> Result<&'static Arc<Engine>> {
+        let mut fresh = false;
+        let engine = GLOBAL.get_or_init(|| {
+            fresh = true;
+            Engine::new(config)
+        });
+        if !fresh {
+            return Err(Error::InvalidState("the engine was already started; configure it before first use".into()));
+        }
+        Ok(engine)
     }
 
     /// The settings it runs with.
@@ -167,6 +181,11 @@ impl Engine {
     /// Waits up to `timeout` for pending deliveries; returns how many remain.
     pub fn flush(&self, timeout: Duration) -> usize {
         self.dispatcher.flush(timeout)
+    }
+
+    /// Counters and the attempt latency histogram, for `/metrics`.
+    pub fn metrics(&self) -> crate::dispatch::Metrics {
+        crate::dispatch::Metrics { stats: self.stats(), ..self.dispatcher.metrics() }
     }
 
     /// The dispatcher's counters.

@@ -25,6 +25,8 @@ pub mod dispatch;
 pub mod engine;
 pub mod error;
 pub mod events;
+pub mod gateway;
+pub mod guard;
 pub mod ids;
 pub mod registry;
 pub mod runtime;

@@ -115,18 +115,27 @@ pub fn parse_url(url: &str) -> Result<reqwest::Url> {
 pub struct Registry {
     hooks: RwLock<Arc<Vec<Arc<Webhook>>>>,
     per_endpoint_concurrency: usize,
+    deny_private_urls: bool,
 }
 
 impl Registry {
-    /// An empty registry whose webhooks each allow `per_endpoint_concurrency` deliveries at once.
-    pub fn new(per_endpoint_concurrency: usize) -> Self {
-        Registry { hooks: RwLock::new(Arc::new(Vec::new())), per_endpoint_concurrency: per_endpoint_concurrency.max(1) }
+    /// An empty registry whose webhooks each allow `per_endpoint_concurrency` deliveries at once,
+    /// refusing URLs that resolve to private addresses when `deny_private_urls` is set.
+    pub fn new(per_endpoint_concurrency: usize, deny_private_urls: bool) -> Self {
+        Registry {
+            hooks: RwLock::new(Arc::new(Vec::new())),
+            per_endpoint_concurrency: per_endpoint_concurrency.max(1),
+            deny_private_urls,
+        }
     }
 
     /// Validates and adds a webhook. On any invalid input nothing is added.
     pub fn register<S: AsRef<str>>(&self, url: &str, events: &[S], secret: Option<&str>) -> Result<Arc<Webhook>> {
         let url = parse_url(url)?;
         let (mask, events) = EventMask::parse(events)?;
+        if self.deny_private_urls {
+            crate::guard::ensure_public(&url)?;
+        }
         let secret = match secret {
             Some(text) => Secret::parse(text)?,
             None => Secret::generate(),

@@ -108,7 +108,8 @@ class Cell:
         """Disables a webhook: pending deliveries wait, new events are logged as not attempted."""
     @staticmethod
     def webhook_stats() -> Dict[str, int]:
-        """Counters: events_emitted, deliveries_queued, succeeded, failed, retried, dropped, pending, disabled_endpoints."""
+        """Counters: events_emitted, deliveries_queued, succeeded, failed, retried, dropped, pending,
+        disabled_endpoints."""
     @staticmethod
     def flush_webhooks(timeout_s: float = 5.0) -> int:
         """Waits for pending deliveries; returns how many remain."""

@@ -51,8 +51,29 @@ pub struct Stats {
     pub disabled_endpoints: u64,
 }
 
+/// Upper bounds (ms) of the attempt latency histogram's buckets; one more bucket takes the rest.
+pub const LATENCY_BUCKETS_MS: [f64; 11] = [5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0];
+
+/// Everything `/metrics` reports, read at one moment.
+#[derive(Clone, Debug, Default)]
+pub struct Metrics {
+    /// The counters of [`Stats`].
+    pub stats: Stats,
+    /// Events recorded, by event, in [`crate::EventKind::ALL`] order.
+    pub events_by_kind: [u64; 5],
+    /// Attempts whose latency fell in each of [`LATENCY_BUCKETS_MS`] (not cumulative), then the rest.
+    pub latency_buckets: [u64; 12],
+    /// Sum of attempt latencies, in seconds.
+    pub latency_sum_s: f64,
+    /// Attempts made.
+    pub attempts: u64,
+}
+
 #[derive(Default)]
 struct Counters {
+    events_by_kind: [AtomicU64; 5],
+    latency_buckets: [AtomicU64; 12],
+    latency_sum_us: AtomicU64,
     events_emitted: AtomicU64,
     deliveries_queued: AtomicU64,
     succeeded: AtomicU64,
@@ -117,6 +138,7 @@ struct Shared {
     client: reqwest::Client,
     policy: RetryPolicy,
     health: HealthPolicy,
+    deny_private_urls: bool,
     in_flight: Semaphore,
     max_pending: usize,
     pending: Pending,
@@ -140,7 +162,11 @@ impl Drop for Dispatcher {
 impl Dispatcher {
     /// A dispatcher with one pooled keep-alive HTTP client, its worker started on the runtime.
     pub fn new(config: &Config) -> Self {
-        let client = reqwest::Client::builder()
+        let mut client = reqwest::Client::builder();
+        if config.deny_private_urls {
+            client = client.dns_resolver(Arc::new(crate::guard::PublicOnlyResolver));
+        }
+        let client = client
             .user_agent(USER_AGENT)
             // A redirect would send a signed payload somewhere the user did not register.
             .redirect(reqwest::redirect::Policy::none())
@@ -151,6 +177,7 @@ impl Dispatcher {
             client,
             policy: config.retry.clone(),
             health: config.health.clone(),
+            deny_private_urls: config.deny_private_urls,
             in_flight: Semaphore::new(config.max_in_flight.max(1)),
             max_pending: config.max_pending,
             pending: Pending::default(),
@@ -218,6 +245,20 @@ impl Dispatcher {
         }
     }
 
+    /// Counters and the latency histogram for `/metrics`.
+    pub fn metrics(&self) -> Metrics {
+        let c = &self.shared.counters;
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let latency_buckets = std::array::from_fn(|i| get(&c.latency_buckets[i]));
+        Metrics {
+            stats: self.stats(),
+            events_by_kind: std::array::from_fn(|i| get(&c.events_by_kind[i])),
+            attempts: latency_buckets.iter().sum(),
+            latency_buckets,
+            latency_sum_s: get(&c.latency_sum_us) as f64 / 1e6,
+        }
+    }
+
     /// The attempt log.
     pub fn log(&self) -> &AttemptLog {
         &self.shared.log
@@ -253,6 +294,13 @@ async fn run_queue(shared: Arc<Shared>, queue: Arc<Queue>) {
 }
 
 impl Shared {
+    fn observe_latency(&self, latency: Duration) {
+        let ms = latency.as_secs_f64() * 1000.0;
+        let bucket = LATENCY_BUCKETS_MS.iter().position(|b| ms <= *b).unwrap_or(LATENCY_BUCKETS_MS.len());
+        self.counters.latency_buckets[bucket].fetch_add(1, Ordering::Relaxed);
+        self.counters.latency_sum_us.fetch_add(latency.as_micros() as u64, Ordering::Relaxed);
+    }
+
     /// An event for a disabled webhook: logged as failed without an attempt, so that
     /// `replay_failed` finds it once the webhook is enabled again.
     fn not_attempted(&self, event: &Arc<Event>, hook: &Webhook) {
@@ -295,9 +343,10 @@ async fn deliver(shared: Arc<Shared>, event: Arc<Event>, body: Bytes, hook: Arc<
             let latency = started.elapsed();
             match result {
                 Ok((status, retry_after)) => (Some(status), retry_after, None, started_ms, latency),
-                Err(e) => (None, None, Some(describe(&e)), started_ms, latency),
+                Err(e) => (None, None, Some(e), started_ms, latency),
             }
         };
+        shared.observe_latency(latency);
         let verdict = shared.policy.judge(attempt, status, retry_after);
         match (&verdict, status) {
             (Verdict::Delivered, _) => hook.health.succeeded(),
@@ -338,13 +387,15 @@ async fn deliver(shared: Arc<Shared>, event: Arc<Event>, body: Bytes, hook: Arc<
     shared.pending.done();
 }
 
-/// One signed POST. Returns the status and any `Retry-After`.
-async fn send(
-    shared: &Shared,
-    event: &Event,
-    body: &Bytes,
-    hook: &Webhook,
-) -> reqwest::Result<(u16, Option<Duration>)> {
+/// One signed POST. Returns the status and any `Retry-After`, or what went wrong without a status.
+async fn send(shared: &Shared, event: &Event, body: &Bytes, hook: &Webhook) -> Result<(u16, Option<Duration>), String> {
+    if shared.deny_private_urls {
+        // IP literals never reach the resolver: check them here.
+        let host = hook.url.host_str().unwrap_or_default().trim_matches(['[', ']']);
+        if host.parse::<std::net::IpAddr>().is_ok() {
+            crate::guard::ensure_public(&hook.url).map_err(|e| e.to_string())?;
+        }
+    }
     let timestamp = ids::now_ms() / 1000;
     let signature = hook.signature(&event.event_id, timestamp, body);
     let response = shared
@@ -357,7 +408,8 @@ async fn send(
         .timeout(shared.policy.attempt_timeout)
         .body(body.clone())
         .send()
-        .await?;
+        .await
+        .map_err(|e| describe(&e))?;
     let retry_after =
         response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
     Ok((response.status().as_u16(), retry_after))
