@@ -124,6 +124,12 @@ export interface Execution {
   timedOut: boolean
 }
 
+/**
+ * Runs `synapse-gateway ARGS…` (the package's bin) until SIGINT or SIGTERM, off the event loop;
+ * resolves to the exit code.
+ */
+export declare function gatewayMain(args: Array<string>): Promise<number>
+
 /** A lifecycle event record. */
 export interface LifecycleEvent {
   /** `evt_` + hex; also the `webhook-id` header of its deliveries. */

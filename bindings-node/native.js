@@ -836,4 +836,5 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.Cell = nativeBinding.Cell
+module.exports.gatewayMain = nativeBinding.gatewayMain
 module.exports.shutdown = nativeBinding.shutdown

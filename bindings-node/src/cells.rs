@@ -204,6 +204,14 @@ impl Cell {
     }
 }
 
+/// Runs `synapse-gateway ARGS…` (the package's bin) until SIGINT or SIGTERM, off the event loop;
+/// resolves to the exit code.
+#[napi(ts_return_type = "Promise<number>")]
+#[cfg_attr(test, allow(dead_code))]
+pub fn gateway_main(args: Vec<String>) -> AsyncTask<Job<i32>> {
+    AsyncTask::new(Job::new(move || Ok(core::gateway::main(&args))))
+}
+
 /// Kills live cells and waits for pending deliveries, up to the exit flush timeout. The package
 /// calls it from `process.on('exit')`, where blocking is what is wanted. Returns how many remain.
 #[napi]

@@ -16,12 +16,20 @@ fn _shutdown(py: Python<'_>) -> PyResult<usize> {
     Ok(py.detach(|| engine.shutdown()))
 }
 
+/// Runs `synapse gateway ARGS…` (the console script's body) and returns its exit code. The GIL is
+/// released for as long as the gateway serves.
+#[pyfunction]
+fn gateway_main(py: Python<'_>, args: Vec<String>) -> i32 {
+    py.detach(|| synapse_core::gateway::main(&args))
+}
+
 #[pymodule]
 fn _synapse(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<cells::Cell>()?;
     m.add_class::<cells::Execution>()?;
     m.add_class::<cells::Snapshot>()?;
     m.add_function(wrap_pyfunction!(_shutdown, m)?)?;
+    m.add_function(wrap_pyfunction!(gateway_main, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

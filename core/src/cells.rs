@@ -253,6 +253,9 @@ impl Cell {
     /// Runs `code` with the template's interpreter in the cell's directory and waits for it, at most
     /// `timeout` (default [`crate::Config::run_timeout`]). Emits `exec.completed` whatever the outcome.
     pub fn run(&self, code: &str, timeout: Option<Duration>) -> Result<Execution> {
+        if code.contains('\0') {
+            return Err(Error::invalid("code", "must not contain NUL bytes (no interpreter accepts them)"));
+        }
         self.expect_running("run")?;
         let engine = self.engine()?;
         let timeout = timeout.unwrap_or(engine.config().run_timeout);

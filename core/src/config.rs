@@ -130,10 +130,8 @@ impl Config {
 
 /// Converts a caller's timeout in milliseconds, rejecting negative and non-finite values.
 pub fn duration_from_ms(field: &str, ms: f64) -> Result<Duration> {
-    if !ms.is_finite() || ms < 0.0 {
-        return Err(Error::invalid(field, format!("must be a finite number of seconds >= 0, got {ms}")));
-    }
-    Ok(Duration::from_secs_f64(ms / 1000.0))
+    Duration::try_from_secs_f64(ms / 1000.0)
+        .map_err(|_| Error::invalid(field, format!("must be a finite, non-negative duration, got {ms} ms")))
 }
 
 fn env_u64(name: &str) -> Result<Option<u64>> {

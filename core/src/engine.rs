@@ -2,6 +2,7 @@
 //! bindings and the gateway expose.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -27,6 +28,7 @@ pub struct Engine {
     dispatcher: Dispatcher,
     cells: Mutex<HashMap<String, Cell>>,
     exit_flush_timeout: Mutex<Option<Duration>>,
+    shut_down: AtomicBool,
 }
 
 impl Engine {
@@ -38,6 +40,7 @@ impl Engine {
             dispatcher: Dispatcher::new(&config),
             cells: Mutex::new(HashMap::new()),
             exit_flush_timeout: Mutex::new(config.exit_flush_timeout),
+            shut_down: AtomicBool::new(false),
             config,
         })
     }
@@ -226,8 +229,12 @@ impl Engine {
     }
 
     /// What the process does on its way out: kills every live cell (reason `shutdown`), then waits
-    /// for pending deliveries up to the exit flush timeout. Returns how many deliveries remain.
+    /// for pending deliveries up to the exit flush timeout. Returns how many deliveries remain. Only
+    /// the first call waits (the gateway shuts down, then the interpreter's exit hook runs again).
     pub fn shutdown(&self) -> usize {
+        if self.shut_down.swap(true, Ordering::AcqRel) {
+            return self.stats().pending as usize;
+        }
         let cells: Vec<Cell> = self.cells.lock().drain().map(|(_, c)| c).collect();
         for cell in cells {
             cell.shutdown();

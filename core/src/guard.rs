@@ -50,7 +50,10 @@ pub fn ensure_public(url: &reqwest::Url) -> Result<()> {
     if let Some(bad) = addrs.iter().find(|a| !is_public(a.ip())) {
         return Err(Error::invalid(
             "url",
-            format!("{host:?} resolves to {}, a private, loopback or link-local address, which this gateway refuses", bad.ip()),
+            format!(
+                "{host:?} resolves to {}, a private, loopback or link-local address, which this gateway refuses",
+                bad.ip()
+            ),
         ));
     }
     Ok(())
@@ -80,7 +83,19 @@ mod tests {
 
     #[test]
     fn private_ranges_are_refused_and_public_ones_allowed() {
-        for ip in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1"] {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+        ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }
         for ip in ["1.1.1.1", "8.8.8.8", "2606:4700::1111"] {

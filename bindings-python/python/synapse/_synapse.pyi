@@ -2,12 +2,15 @@
 
 from typing import Any, Dict, List, Mapping, Optional, Sequence, final
 
-__all__ = ["Cell", "Execution", "Snapshot", "_shutdown", "__version__"]
+__all__ = ["Cell", "Execution", "Snapshot", "_shutdown", "gateway_main", "__version__"]
 
 __version__: str
 
 def _shutdown() -> int:
     """Kills live cells and waits for pending deliveries (up to the exit flush timeout)."""
+
+def gateway_main(args: List[str]) -> int:
+    """Runs ``synapse gateway ARGS...`` until SIGINT or SIGTERM; returns the exit code."""
 
 @final
 class Execution:

@@ -194,6 +194,7 @@ impl Dispatcher {
     pub fn dispatch(&self, event: Arc<Event>, hooks: Arc<Vec<Arc<Webhook>>>) {
         let c = &self.shared.counters;
         c.events_emitted.fetch_add(1, Ordering::Relaxed);
+        c.events_by_kind[event.event as usize].fetch_add(1, Ordering::Relaxed);
         let n = hooks.iter().filter(|h| h.mask.contains(event.event)).count();
         if n == 0 {
             return;

@@ -60,7 +60,7 @@ impl RetryPolicy {
             return Verdict::GiveUp;
         };
         let factor = 1.0 + self.jitter * (fastrand::f64() * 2.0 - 1.0);
-        let wait = base.mul_f64(factor.max(0.0));
+        let wait = Duration::try_from_secs_f64(base.as_secs_f64() * factor.max(0.0)).unwrap_or(*base);
         // A receiver's Retry-After is honoured as a floor, clamped so a hostile or buggy header
         // cannot park a delivery for days.
         Verdict::Retry(retry_after.map_or(wait, |ra| wait.max(ra.min(self.retry_after_cap))))

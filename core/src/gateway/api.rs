@@ -156,7 +156,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(&mut de).map(Body).map_err(|e| {
             let path = e.path().to_string();
-            let field = if path == "." { "body".to_string() } else { path };
+            // "." is the document itself and "?" a syntax error before any field: name the body.
+            let field = if path == "." || path == "?" { "body".to_string() } else { path };
             Error::invalid(field, e.into_inner().to_string()).into()
         })
     }
@@ -177,9 +178,7 @@ fn limit(query: &HashMap<String, String>) -> ApiResult<i64> {
     }
     match query.get("limit") {
         None => Ok(100),
-        Some(v) => {
-            v.parse().map_err(|_| Error::invalid("limit", format!("must be a whole number, got {v:?}")).into())
-        }
+        Some(v) => v.parse().map_err(|_| Error::invalid("limit", format!("must be a whole number, got {v:?}")).into()),
     }
 }
 

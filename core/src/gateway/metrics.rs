@@ -10,7 +10,9 @@ use crate::events::EventKind;
 pub fn render(m: &Metrics) -> String {
     let mut out = String::with_capacity(2048);
     let s = &m.stats;
-    out.push_str("# HELP synapse_events_total Lifecycle events recorded, by event.\n# TYPE synapse_events_total counter\n");
+    out.push_str(
+        "# HELP synapse_events_total Lifecycle events recorded, by event.\n# TYPE synapse_events_total counter\n",
+    );
     for (kind, n) in EventKind::ALL.iter().zip(m.events_by_kind) {
         let _ = writeln!(out, "synapse_events_total{{event=\"{kind}\"}} {n}");
     }

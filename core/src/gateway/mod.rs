@@ -66,7 +66,8 @@ impl GatewayOptions {
                 "--host" => options.host = value("--host")?,
                 "--port" => {
                     let v = value("--port")?;
-                    options.port = v.parse().map_err(|_| Error::invalid("--port", format!("must be 0 to 65535, got {v:?}")))?;
+                    options.port =
+                        v.parse().map_err(|_| Error::invalid("--port", format!("must be 0 to 65535, got {v:?}")))?;
                 }
                 "--api-key" => options.api_key = Some(value("--api-key")?).filter(|k| !k.is_empty()),
                 "--deny-private-urls" => options.deny_private_urls = true,
@@ -116,10 +117,7 @@ pub async fn serve(engine: Arc<Engine>, options: GatewayOptions, ready: impl FnO
     let addr = listener.local_addr().map_err(|e| Error::io("reading the bound address", e))?;
     let app = router(engine.clone(), options.api_key);
     ready(addr);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(stop_signal())
-        .await
-        .map_err(|e| Error::io("serving HTTP", e))?;
+    axum::serve(listener, app).with_graceful_shutdown(stop_signal()).await.map_err(|e| Error::io("serving HTTP", e))?;
     // Stopped accepting: kill live cells and flush what is pending, off the runtime's workers.
     let _ = tokio::task::spawn_blocking(move || engine.shutdown()).await;
     Ok(())
