@@ -125,8 +125,8 @@ export interface Execution {
 }
 
 /**
- * Runs `synapse-gateway ARGS…` (the package's bin) until SIGINT or SIGTERM, off the event loop;
- * resolves to the exit code.
+ * Runs `synapse-gateway ARGS…` (the package's bin) off the event loop until `stopGateway()`;
+ * resolves to the exit code. Node owns signal handling, so the bin forwards SIGINT and SIGTERM.
  */
 export declare function gatewayMain(args: Array<string>): Promise<number>
 
@@ -155,6 +155,9 @@ export interface Snapshot {
   /** `snap_` + hex. */
   snapshotId: string
 }
+
+/** Stops a running gateway gracefully, as SIGTERM does for `synapse gateway`. */
+export declare function stopGateway(): void
 
 /** A registered webhook. `secret` is present only in what `registerWebhook` returns. */
 export interface Webhook {

@@ -838,3 +838,4 @@ module.exports = nativeBinding
 module.exports.Cell = nativeBinding.Cell
 module.exports.gatewayMain = nativeBinding.gatewayMain
 module.exports.shutdown = nativeBinding.shutdown
+module.exports.stopGateway = nativeBinding.stopGateway

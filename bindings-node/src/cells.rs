@@ -204,12 +204,19 @@ impl Cell {
     }
 }
 
-/// Runs `synapse-gateway ARGS…` (the package's bin) until SIGINT or SIGTERM, off the event loop;
-/// resolves to the exit code.
+/// Runs `synapse-gateway ARGS…` (the package's bin) off the event loop until `stopGateway()`;
+/// resolves to the exit code. Node owns signal handling, so the bin forwards SIGINT and SIGTERM.
 #[napi(ts_return_type = "Promise<number>")]
 #[cfg_attr(test, allow(dead_code))]
 pub fn gateway_main(args: Vec<String>) -> AsyncTask<Job<i32>> {
-    AsyncTask::new(Job::new(move || Ok(core::gateway::main(&args))))
+    AsyncTask::new(Job::new(move || Ok(core::gateway::main(&args, core::gateway::Signals::Host))))
+}
+
+/// Stops a running gateway gracefully, as SIGTERM does for `synapse gateway`.
+#[napi]
+#[cfg_attr(test, allow(dead_code))]
+pub fn stop_gateway() {
+    core::gateway::request_stop();
 }
 
 /// Kills live cells and waits for pending deliveries, up to the exit flush timeout. The package

@@ -20,7 +20,7 @@ fn _shutdown(py: Python<'_>) -> PyResult<usize> {
 /// released for as long as the gateway serves.
 #[pyfunction]
 fn gateway_main(py: Python<'_>, args: Vec<String>) -> i32 {
-    py.detach(|| synapse_core::gateway::main(&args))
+    py.detach(|| synapse_core::gateway::main(&args, synapse_core::gateway::Signals::Os))
 }
 
 #[pymodule]

@@ -5,6 +5,7 @@
 mod api;
 mod metrics;
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use crate::config::Config;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::runtime::block_on;
+use tokio::sync::Notify;
 
 pub use api::router;
 
@@ -78,18 +80,36 @@ impl GatewayOptions {
     }
 }
 
-/// Runs the gateway until SIGINT or SIGTERM, then flushes deliveries. Call it from a thread outside
-/// the engine's runtime.
-pub fn run(options: GatewayOptions) -> Result<()> {
+/// Asks a running gateway to stop as SIGTERM would (or the next one to stop at once). For hosts
+/// that own signal handling themselves: Node's `synapse-gateway` calls it from `process.on('SIGTERM')`.
+pub fn request_stop() {
+    STOP.notify_one();
+}
+
+static STOP: Notify = Notify::const_new();
+
+/// Where a stop request comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signals {
+    /// SIGINT, SIGTERM, or [`request_stop`].
+    Os,
+    /// [`request_stop`] only: the host handles signals and forwards them.
+    Host,
+}
+
+/// Runs the gateway until it is asked to stop, then flushes deliveries. Call it from a thread
+/// outside the engine's runtime.
+pub fn run(options: GatewayOptions, signals: Signals) -> Result<()> {
     let mut config = Config::from_env()?;
     config.deny_private_urls |= options.deny_private_urls;
     let engine = Engine::init_global(config)?;
-    block_on(serve(engine.clone(), options, |addr| eprintln!("synapse gateway listening on http://{addr}")))
+    let ready = |addr| eprintln!("synapse gateway listening on http://{addr}");
+    block_on(serve(engine.clone(), options, stop_requested(signals), ready))
 }
 
 /// The command-line entry point both packages install: parses `args`, runs, and returns the exit
 /// code (0 after a graceful shutdown, 2 for bad arguments, 1 when the gateway cannot start).
-pub fn main(args: &[String]) -> i32 {
+pub fn main(args: &[String], signals: Signals) -> i32 {
     match GatewayOptions::parse(args) {
         Ok(None) => {
             println!("{USAGE}");
@@ -99,7 +119,7 @@ pub fn main(args: &[String]) -> i32 {
             eprintln!("synapse gateway: {e}\n\n{USAGE}");
             2
         }
-        Ok(Some(options)) => match run(options) {
+        Ok(Some(options)) => match run(options, signals) {
             Ok(()) => 0,
             Err(e) => {
                 eprintln!("synapse gateway: {e}");
@@ -109,24 +129,33 @@ pub fn main(args: &[String]) -> i32 {
     }
 }
 
-/// Serves `engine` on the options' address until SIGINT or SIGTERM; `ready` gets the bound address.
-pub async fn serve(engine: Arc<Engine>, options: GatewayOptions, ready: impl FnOnce(SocketAddr)) -> Result<()> {
+/// Serves `engine` on the options' address until `stop` completes; `ready` gets the bound address.
+pub async fn serve(
+    engine: Arc<Engine>,
+    options: GatewayOptions,
+    stop: impl Future<Output = ()> + Send + 'static,
+    ready: impl FnOnce(SocketAddr),
+) -> Result<()> {
     let listener = tokio::net::TcpListener::bind((options.host.as_str(), options.port))
         .await
         .map_err(|e| Error::io(format!("listening on {}:{}", options.host, options.port), e))?;
     let addr = listener.local_addr().map_err(|e| Error::io("reading the bound address", e))?;
     let app = router(engine.clone(), options.api_key);
     ready(addr);
-    axum::serve(listener, app).with_graceful_shutdown(stop_signal()).await.map_err(|e| Error::io("serving HTTP", e))?;
+    axum::serve(listener, app).with_graceful_shutdown(stop).await.map_err(|e| Error::io("serving HTTP", e))?;
     // Stopped accepting: kill live cells and flush what is pending, off the runtime's workers.
     let _ = tokio::task::spawn_blocking(move || engine.shutdown()).await;
     Ok(())
 }
 
-async fn stop_signal() {
+async fn stop_requested(signals: Signals) {
+    if signals == Signals::Host {
+        return STOP.notified().await;
+    }
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
+        _ = STOP.notified() => {}
     }
 }
