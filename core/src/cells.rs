@@ -289,9 +289,8 @@ impl Cell {
         let snapshot_id = ids::new_id("snap_");
         let target = self.inner.snapshots.join(&snapshot_id);
         copy_dir(&self.inner.dir, &target)?;
-        *state = CellState::Paused { snapshot_id: snapshot_id.clone() };
-        drop(state);
         engine.emit(EventKind::CellPaused, &self.inner.id, json!({ "snapshot_id": snapshot_id }));
+        *state = CellState::Paused { snapshot_id: snapshot_id.clone() };
         Ok(Snapshot { snapshot_id })
     }
 
@@ -307,10 +306,9 @@ impl Cell {
         let dir = &self.inner.dir;
         std::fs::remove_dir_all(dir).map_err(|e| Error::io(format!("clearing {}", dir.display()), e))?;
         std::fs::rename(&source, dir).map_err(|e| Error::io(format!("restoring {}", source.display()), e))?;
-        *state = CellState::Running;
-        drop(state);
         self.touch();
         engine.emit(EventKind::CellResumed, &self.inner.id, json!({ "snapshot_id": snapshot_id }));
+        *state = CellState::Running;
         Ok(Snapshot { snapshot_id })
     }
 
@@ -352,12 +350,11 @@ impl Cell {
 
 impl CellInner {
     fn kill(&self, reason: KillReason) -> bool {
-        {
-            let mut state = self.state.lock();
-            if *state == CellState::Killed {
-                return false;
-            }
-            *state = CellState::Killed;
+        // The state lock is held until the event is recorded, so whoever sees `Killed` also finds
+        // `cell.killed` in the history.
+        let mut state = self.state.lock();
+        if *state == CellState::Killed {
+            return false;
         }
         // Best effort: a file the code left open elsewhere must not turn a kill into an error.
         let _ = std::fs::remove_dir_all(&self.dir);
@@ -367,6 +364,7 @@ impl CellInner {
             let uptime_ms = millis(self.created.elapsed());
             engine.emit(EventKind::CellKilled, &self.id, json!({"reason": reason.as_str(), "uptime_ms": uptime_ms}));
         }
+        *state = CellState::Killed;
         true
     }
 }

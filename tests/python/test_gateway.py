@@ -255,7 +255,7 @@ def test_graceful_shutdown_delivers_what_was_pending(make_receiver):
     assert len(rx.hits) == 2
 
 
-def test_schemathesis_finds_no_server_errors():
+def test_schemathesis_finds_no_server_errors(tmp_path):
     gw = Gateway(SYNAPSE_EXIT_FLUSH_TIMEOUT_MS="0")
     try:
         done = subprocess.run(
@@ -264,7 +264,7 @@ def test_schemathesis_finds_no_server_errors():
                 "--checks", "not_a_server_error", "--max-examples", "15", "--request-timeout", "30",
                 "--generation-deterministic", "--suppress-health-check", "all",
             ],
-            capture_output=True, text=True, timeout=600,
+            capture_output=True, text=True, timeout=600, cwd=tmp_path,  # its cache stays out of the tree
         )
         assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     finally:
