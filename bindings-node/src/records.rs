@@ -31,15 +31,14 @@ pub struct Webhook {
 
 impl Webhook {
     pub fn from_core(hook: &core::Webhook, with_secret: bool) -> Self {
-        let record = if with_secret { hook.to_value_with_secret() } else { hook.to_value() };
         Webhook {
             webhook_id: hook.webhook_id.clone(),
             url: hook.url.to_string(),
             events: hook.events.clone(),
             created_at: hook.created_at,
             status: hook.status().to_string(),
-            secret: record["secret"].as_str().map(str::to_string),
-            previous_secret_expires_at: record["previous_secret_expires_at"].as_i64(),
+            secret: with_secret.then(|| hook.secret().expose().to_string()),
+            previous_secret_expires_at: hook.previous_secret_expires_at().filter(|_| with_secret),
         }
     }
 }

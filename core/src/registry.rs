@@ -56,6 +56,11 @@ impl Webhook {
         self.secrets.read().current().clone()
     }
 
+    /// After a rotation: when the previous secret stops signing (ms since the epoch), while it does.
+    pub fn previous_secret_expires_at(&self) -> Option<i64> {
+        self.secrets.read().previous_expires_at()
+    }
+
     /// `enabled`, or `disabled` (by a 410, by failing too long, or by the user).
     pub fn status(&self) -> &'static str {
         if self.health.is_enabled() {
@@ -84,9 +89,8 @@ impl Webhook {
     /// The record with its secret (what `register_webhook` returns, once).
     pub fn to_value_with_secret(&self) -> Value {
         let mut value = self.to_value();
-        let secrets = self.secrets.read();
-        value["secret"] = Value::String(secrets.current().expose().to_string());
-        if let Some(at) = secrets.previous_expires_at() {
+        value["secret"] = Value::String(self.secret().expose().to_string());
+        if let Some(at) = self.previous_secret_expires_at() {
             value["previous_secret_expires_at"] = Value::from(at);
         }
         value
