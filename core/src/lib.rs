@@ -19,6 +19,8 @@
 //! # Ok::<(), synapse_core::Error>(())
 //! ```
 
+#![deny(missing_docs)]
+
 pub mod cells;
 pub mod config;
 pub mod dispatch;
