@@ -218,6 +218,18 @@ impl Engine {
         self.cells.lock().remove(cell_id);
     }
 
+    /// Best effort, and only empty folders: the cells folder, and the per-process temporary folder
+    /// that holds it when `SYNAPSE_HOME` is unset.
+    fn remove_empty_state_dirs(&self) {
+        let cells = &self.config.cells_dir;
+        let _ = std::fs::remove_dir(cells);
+        if let Some(parent) = cells.parent().filter(|p| p.parent() == Some(std::env::temp_dir().as_path())) {
+            if parent.file_name().is_some_and(|n| n.to_string_lossy().starts_with("synapse-")) {
+                let _ = std::fs::remove_dir(parent);
+            }
+        }
+    }
+
     /// How long [`Engine::shutdown`] waits for deliveries; `None` does not wait.
     pub fn set_exit_flush_timeout(&self, timeout: Option<Duration>) {
         *self.exit_flush_timeout.lock() = timeout;
@@ -239,6 +251,7 @@ impl Engine {
         for cell in cells {
             cell.shutdown();
         }
+        self.remove_empty_state_dirs();
         match self.exit_flush_timeout() {
             Some(timeout) => self.flush(timeout),
             None => self.stats().pending as usize,

@@ -126,3 +126,14 @@ fn bad_cell_options_are_rejected() {
     assert!(engine.global_events(100).unwrap().is_empty());
     assert!(engine.list_cells().is_empty());
 }
+
+#[test]
+fn shutdown_leaves_no_empty_temporary_folders() {
+    let home = std::env::temp_dir().join(format!("synapse-shutdown-test-{}", std::process::id()));
+    let engine =
+        synapse_core::Engine::new(synapse_core::Config { cells_dir: home.join("cells"), ..Default::default() });
+    let cell = engine.create_cell(CellOptions::default()).unwrap();
+    assert!(cell.dir().exists());
+    engine.shutdown();
+    assert!(!home.exists(), "{} should be gone", home.display());
+}

@@ -188,7 +188,8 @@ pub fn engine_with(tweak: impl FnOnce(&mut Config)) -> Arc<Engine> {
     let mut config = Config {
         cells_dir: std::env::temp_dir()
             .join(format!("synapse-it-{}", std::process::id()))
-            .join(synapse_core::ids::new_id("")),
+            .join(synapse_core::ids::new_id(""))
+            .join("cells"),
         ..Config::default()
     };
     config.retry.schedule = vec![Duration::from_millis(20), Duration::from_millis(40)];
