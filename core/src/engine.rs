@@ -87,6 +87,11 @@ impl Engine {
         self.registry.snapshot().to_vec()
     }
 
+    /// One webhook by id.
+    pub fn get_webhook(&self, webhook_id: &str) -> Result<Arc<Webhook>> {
+        self.registry.get(webhook_id)
+    }
+
     /// Deletes a webhook; its queued and retrying deliveries are abandoned.
     pub fn delete_webhook(&self, webhook_id: &str) -> Result<()> {
         self.registry.delete(webhook_id)?;

@@ -222,9 +222,7 @@ async fn list_webhooks(State(s): State<AppState>) -> Response {
 }
 
 async fn get_webhook(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
-    let hook = s.engine.list_webhooks().into_iter().find(|h| h.webhook_id == id);
-    let hook = hook.ok_or(Error::NotFound { kind: "webhook", id })?;
-    Ok(Json(hook.to_value()).into_response())
+    Ok(Json(s.engine.get_webhook(&id)?.to_value()).into_response())
 }
 
 async fn delete_webhook(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
